@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: MIT
+# faasd-image: one Makefile for the program, its tests and its data.
+#
+#   make               build ./faasd-image
+#   make image         install what is needed, then build the default profile
+#   make check         install what is needed, build the fixtures, run every test
+#   make install       PREFIX=/usr/local DESTDIR= (binary, man page, data, completion)
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/faasd-image
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+LIBS_PC := yaml-0.1 libcurl libcrypto libarchive libguestfs
+
+WARNINGS := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
+	-Wno-unused-parameter -Wno-missing-field-initializers
+BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_FILE_OFFSET_BITS=64 \
+	-DVERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"'
+ifeq ($(WERROR),1)
+BASE_CFLAGS += -Werror
+endif
+ifeq ($(SANITIZE),1)
+BASE_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+BASE_LDFLAGS += -fsanitize=address,undefined
+endif
+
+PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+ALL_CFLAGS = $(BASE_CFLAGS) $(PC_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(BASE_LDFLAGS) $(LDFLAGS)
+
+# Objects go under build/, one tree per flavour so that SANITIZE=1 never mixes.
+BUILD := build/$(if $(filter 1,$(SANITIZE)),sanitize,default)
+SRCS := $(wildcard builder/*.c)
+OBJS := $(SRCS:builder/%.c=$(BUILD)/%.o)
+LIB_OBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: faasd-image
+
+faasd-image: $(BUILD)/faasd-image
+	cp $< $@
+
+$(BUILD)/faasd-image: $(OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(PC_LIBS)
+
+$(BUILD)/%.o: builder/%.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJS) | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -Ibuilder -o $@ $< $(LIB_OBJS) $(ALL_LDFLAGS) $(PC_LIBS)
+
+$(BUILD) $(BUILD)/tests:
+	mkdir -p $@
+
+-include $(OBJS:.o=.d)
+
+# Installs the Debian packages the build, the pipeline and the tests need.
+deps:
+	sh ci/install-deps.sh
+
+# The test world: artifacts, images and servers built from Debian packages,
+# cached under /var/cache/faasd-image-tests (or $FAASD_IMAGE_TEST_CACHE).
+fixtures: deps faasd-image
+	sh ci/fixtures.sh
+
+unit: $(UNIT_BINS)
+
+check: deps faasd-image unit fixtures
+	BUILD=$(BUILD) sh tests/run.sh
+
+# One named test: make check-one T=t10-render-schema
+check-one: faasd-image unit
+	BUILD=$(BUILD) sh tests/run.sh $(T)
+
+image: deps faasd-image
+	./faasd-image build
+
+# The committed user-data of the shipped user-data profiles.
+cloud-config: faasd-image
+	sh ci/render-cloud-config.sh
+
+fuzz: deps
+	sh tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60)
+
+bench: deps faasd-image fixtures
+	sh bench/run.sh
+
+format-check:
+	sh ci/check-style.sh
+
+install: faasd-image
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(COMPLETIONDIR)
+	install -m 0755 faasd-image $(DESTDIR)$(BINDIR)/faasd-image
+	install -m 0644 docs/faasd-image.1 $(DESTDIR)$(MANDIR)/man1/faasd-image.1
+	cp -R profiles templates $(DESTDIR)$(DATADIR)/
+	./faasd-image completion bash > $(DESTDIR)$(COMPLETIONDIR)/faasd-image
+
+clean:
+	rm -rf build faasd-image
+
+.PHONY: all deps fixtures unit check check-one image cloud-config fuzz bench format-check \
+	install clean
