@@ -21,6 +21,10 @@ WARNINGS := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prot
 	-Wno-unused-parameter -Wno-missing-field-initializers
 BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_FILE_OFFSET_BITS=64 \
 	-DVERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"'
+# CI builds with warnings as errors.
+ifeq ($(CI),true)
+WERROR ?= 1
+endif
 ifeq ($(WERROR),1)
 BASE_CFLAGS += -Werror
 endif
