@@ -26,8 +26,8 @@ static int unit_checks, unit_failures;
 		unit_checks++;                                                                     \
 		if (!a_ || !b_ || strcmp(a_, b_) != 0) {                                           \
 			unit_failures++;                                                           \
-			fprintf(stderr, "%s:%d: expected \"%s\", got \"%s\"\n", __FILE__,           \
-				__LINE__, b_ ? b_ : "(null)", a_ ? a_ : "(null)");                 \
+			fprintf(stderr, "%s:%d: expected \"%s\", got \"%s\"\n",              \
+				__FILE__, __LINE__, b_ ? b_ : "(null)", a_ ? a_ : "(null)");       \
 		}                                                                                  \
 	} while (0)
 
