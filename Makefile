@@ -15,7 +15,7 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-LIBS_PC := yaml-0.1 libcurl libcrypto libarchive libguestfs
+LIBS_PC := yaml-0.1 libcurl libcrypto libarchive libguestfs zlib
 
 WARNINGS := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
 	-Wno-unused-parameter -Wno-missing-field-initializers
@@ -38,13 +38,22 @@ PC_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 ALL_CFLAGS = $(BASE_CFLAGS) $(PC_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(BASE_LDFLAGS) $(LDFLAGS)
 
-# Objects go under build/, one tree per flavour so that SANITIZE=1 never mixes.
-BUILD := build/$(if $(filter 1,$(SANITIZE)),sanitize,default)
+# libFuzzer targets: clang, coverage instrumentation, ASan and UBSan.
+ifeq ($(FUZZ),1)
+CC := clang
+BASE_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+BASE_LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Objects go under build/, one tree per flavour so that flavours never mix.
+BUILD := build/$(if $(filter 1,$(FUZZ)),fuzz,$(if $(filter 1,$(SANITIZE)),sanitize,default))
 SRCS := $(wildcard builder/*.c)
 OBJS := $(SRCS:builder/%.c=$(BUILD)/%.o)
 LIB_OBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 all: faasd-image
 
@@ -60,7 +69,15 @@ $(BUILD)/%.o: builder/%.c | $(BUILD)
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJS) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Ibuilder -o $@ $< $(LIB_OBJS) $(ALL_LDFLAGS) $(PC_LIBS)
 
-$(BUILD) $(BUILD)/tests:
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJS) | $(BUILD)/fuzz
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -Ibuilder -o $@ $< $(LIB_OBJS) $(ALL_LDFLAGS) $(PC_LIBS)
+
+fuzzers:
+	$(MAKE) FUZZ=1 fuzz-bins
+
+fuzz-bins: $(FUZZ_BINS)
+
+$(BUILD) $(BUILD)/tests $(BUILD)/fuzz:
 	mkdir -p $@
 
 -include $(OBJS:.o=.d)
@@ -76,7 +93,7 @@ fixtures: deps faasd-image
 
 unit: $(UNIT_BINS)
 
-check: deps faasd-image unit fixtures
+check: deps faasd-image unit fuzzers fixtures
 	BUILD=$(BUILD) sh tests/run.sh
 
 # One named test: make check-one T=t10-render-schema
@@ -90,7 +107,8 @@ image: deps faasd-image
 cloud-config: faasd-image
 	sh ci/render-cloud-config.sh
 
-fuzz: deps
+# Each fuzzer for FUZZ_SECONDS (default 60) from its seed corpus.
+fuzz: deps fuzzers
 	sh tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60)
 
 bench: deps faasd-image fixtures
@@ -110,5 +128,5 @@ install: faasd-image
 clean:
 	rm -rf build faasd-image
 
-.PHONY: all deps fixtures unit check check-one image cloud-config fuzz bench format-check \
+.PHONY: all deps fixtures unit fuzzers fuzz-bins check check-one image cloud-config fuzz bench format-check \
 	install clean
