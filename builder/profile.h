@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Profiles: what to build, as the user wrote it, validated. A profile is a
- * YAML file read with libyaml (profile.c is the only reader of YAML input),
+ * YAML file read with libyaml (through yaml-parse.c, the only reader of YAML),
  * merged over its parent (extends:), the built-in defaults, the environment
  * and --set assignments, checked against the schema documented in
  * docs/profiles.md, and then turned into this struct. Every later stage reads
@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "node.h"
 
@@ -123,7 +124,8 @@ struct profile {
 	enum edition edition;
 	bool preload_images;
 	char *images_from; /* NULL: the images' registries; else a directory or mirror URL */
-	char *faasd_basic_auth_password; /* runtime secret: goes to user-data, never into an image */
+	/* A runtime secret: goes to user-data, never into an image. */
+	char *faasd_basic_auth_password;
 
 	/* Where artifacts come from (NULL: the lock's upstream URLs). */
 	char *artifacts_mirror;
@@ -139,8 +141,8 @@ struct profile {
 	struct write_file *write_files;
 	size_t n_write_files;
 	struct node *runcmd;       /* a sequence, as cloud-init's runcmd; may be NULL */
-	struct node *cloud_config; /* extra cloud-config mapping, merged into user-data; may be NULL */
-	struct node *scripts;      /* shell scripts (seq of scalars) for MIME multipart; may be NULL */
+	struct node *cloud_config; /* extra cloud-config mapping for user-data; may be NULL */
+	struct node *scripts;      /* shell scripts (seq of scalars), MIME parts; may be NULL */
 
 	struct network network;
 
@@ -165,10 +167,28 @@ struct profile {
  * -EINVAL: invalid). *ret is owned by the caller (profile_free).
  */
 int profile_load(const char *name_or_path, char *const *sets, struct profile **ret);
+
+enum profile_load_flags {
+	PROFILE_IGNORE_ENVIRONMENT = 1 << 0, /* do not apply FAASD_IMAGE_SET (list) */
+};
+
+/* profile_load() with flags from enum profile_load_flags. */
+int profile_load_flags(const char *name_or_path, char *const *sets, unsigned flags,
+		       struct profile **ret);
+
 void profile_free(struct profile *p);
 
 /* Every shipped profile's name, sorted. Caller frees with strv_free. */
 char **profile_list_shipped(void);
+
+/*
+ * True when a key path ("faasd.basic_auth_password", "users.0.passwd") holds
+ * a secret that a display of the profile should mask.
+ */
+bool profile_key_is_secret(const char *key);
+
+/* Prints the key reference (key, type, default, meaning) as a Markdown table. */
+void profile_print_schema(FILE *f);
 
 /* The default profile's name. */
 #define PROFILE_DEFAULT "qemu"
@@ -178,6 +198,8 @@ const char *arch_uname(enum arch a);     /* "x86_64", "aarch64" */
 const char *board_name(enum board b);
 const char *source_name(enum source s);
 const char *delivery_name(enum delivery d);
+const char *edition_name(enum edition e);       /* "ce", "pro" */
+const char *base_kind_name(enum base_kind k);   /* "bootstrap", "cloud-image" */
 const char *output_name(enum output o);
 
 #endif

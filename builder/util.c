@@ -156,6 +156,30 @@ void strbuf_release(struct strbuf *sb)
 	sb->len = sb->alloc = 0;
 }
 
+void json_escape(struct strbuf *sb, const char *s)
+{
+	strbuf_addc(sb, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			strbuf_addc(sb, '\\');
+			strbuf_addc(sb, (char)c);
+		} else if (c == '\n') {
+			strbuf_adds(sb, "\\n");
+		} else if (c == '\t') {
+			strbuf_adds(sb, "\\t");
+		} else if (c == '\r') {
+			strbuf_adds(sb, "\\r");
+		} else if (c < 0x20 || c == 0x7f) {
+			strbuf_addf(sb, "\\u%04x", c);
+		} else {
+			strbuf_addc(sb, (char)c);
+		}
+	}
+	strbuf_addc(sb, '"');
+}
+
 size_t strv_length(char *const *v)
 {
 	size_t n = 0;
@@ -190,6 +214,28 @@ bool strv_contains(char *const *v, const char *s)
 		if (streq(*v, s))
 			return true;
 	return false;
+}
+
+static int strv_compare(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort_unique(char **v)
+{
+	size_t n = strv_length(v), out = 0;
+
+	if (n < 2)
+		return;
+	qsort(v, n, sizeof(char *), strv_compare);
+	for (size_t i = 0; i < n; i++) {
+		if (out > 0 && streq(v[out - 1], v[i])) {
+			free(v[i]);
+			continue;
+		}
+		v[out++] = v[i];
+	}
+	v[out] = NULL;
 }
 
 void strv_free(char **v)

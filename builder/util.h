@@ -95,11 +95,19 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(
 char *strbuf_detach(struct strbuf *sb, size_t *len);
 void strbuf_release(struct strbuf *sb);
 
+/*
+ * Appends s as a JSON string literal, quotes included: '"', '\' and control
+ * characters escaped, everything else (UTF-8 included) as it is.
+ */
+void json_escape(struct strbuf *sb, const char *s);
+
 /* NULL-terminated string vectors. */
 size_t strv_length(char *const *v);
 void strv_push(char ***v, const char *s);
 char **strv_copy(char *const *v);
 bool strv_contains(char *const *v, const char *s);
+/* Sorts v in place (strcmp order) and drops duplicates. */
+void strv_sort_unique(char **v);
 void strv_free(char **v);
 
 /* Reads a whole file, at most max_size bytes (-EFBIG beyond). NUL-terminated. */
