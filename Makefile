@@ -57,8 +57,12 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 all: faasd-image
 
-faasd-image: $(BUILD)/faasd-image
-	cp $< $@
+# The flavour just built is copied to ./faasd-image (renamed into place, so
+# that a running copy is never overwritten), whichever flavour was there.
+faasd-image: $(BUILD)/faasd-image FORCE
+	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
+
+FORCE:
 
 $(BUILD)/faasd-image: $(OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(PC_LIBS)
@@ -128,5 +132,5 @@ install: faasd-image
 clean:
 	rm -rf build faasd-image
 
-.PHONY: all deps fixtures unit fuzzers fuzz-bins check check-one image cloud-config fuzz bench format-check \
+.PHONY: FORCE all deps fixtures unit fuzzers fuzz-bins check check-one image cloud-config fuzz bench format-check \
 	install clean

@@ -9,6 +9,7 @@
 #ifndef FAASD_IMAGE_LOCK_H
 #define FAASD_IMAGE_LOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "profile.h"
@@ -62,6 +63,23 @@ void lock_free(struct lock *l);
 
 /* Writes the lock atomically, entries in a stable order. */
 int lock_save(const struct lock *l, const char *path);
+
+/*
+ * Parses a lock held in memory; name is used in error messages only. Pure:
+ * no I/O, so that it can be fuzzed. Same contract as lock_load.
+ */
+int lock_parse(const char *name, const char *buf, size_t len, struct lock **ret);
+
+/* The path lock_load_default reads: $FAASD_IMAGE_LOCK or the shipped one. Caller frees. */
+char *lock_default_path(void);
+
+/* "containerd 1.7.27 amd64", for messages. Caller frees. */
+char *lock_artifact_label(const struct lock_artifact *a);
+char *lock_image_label(const struct lock_image *img);
+
+/* Largest lock file and longest line lock_load accepts. */
+#define LOCK_MAX_SIZE (1u << 20)
+#define LOCK_MAX_LINE 4096
 
 /* Looks an artifact up; arch "all" entries match any arch. NULL if absent. */
 const struct lock_artifact *lock_find(const struct lock *l, const char *component,

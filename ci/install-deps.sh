@@ -9,7 +9,7 @@ set -eu
 
 # Build: compiler, headers and pkg-config files of the libraries we link.
 build="gcc make pkg-config libyaml-dev libcurl4-openssl-dev libssl-dev
-libarchive-dev libguestfs-dev"
+libarchive-dev libguestfs-dev zlib1g-dev"
 
 # Pipeline: the tools the builder runs from an argv.
 pipeline="mmdebstrap qemu-utils e2fsprogs dosfstools mtools fdisk
@@ -20,13 +20,18 @@ linux-image-amd64 libguestfs-tools arch-test"
 
 # Tests: real servers and validators, fuzzing and sanitizers.
 tests="nginx-light cloud-init python3-yaml clang libclang-rt-14-dev
-busybox-static iproute2 openssl curl ca-certificates
-containerd runc containernetworking-plugins dpkg-dev"
+busybox-static iproute2 openssl curl ca-certificates procps
+containerd runc containernetworking-plugins dpkg-dev
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross guestfish"
 
 # Benchmarks.
 bench="hyperfine gnuplot-nox genimage time"
 
 want="$build $pipeline $tests $bench"
+# The arm64-efi GRUB modules (grub-mkimage for arm64 disks) are built only
+# for arm64; the package is Multi-Arch: foreign, so any host can install the
+# arm64 one once dpkg knows that architecture (added below when missing).
+want="$want grub-efi-arm64-bin:arm64"
 missing=""
 for pkg in $want; do
 	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
@@ -47,6 +52,14 @@ fi
 
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+case $missing in
+*:arm64*)
+	if [ "$(dpkg --print-architecture)" != arm64 ] &&
+		! dpkg --print-foreign-architectures | grep -qx arm64; then
+		dpkg --add-architecture arm64
+	fi
+	;;
+esac
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
