@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The document tree and its merge rule. Only profile.c builds trees from
- * YAML; this file knows nothing of YAML or of the profile schema.
+ * The document tree and its merge rule. yaml-parse.c builds trees from YAML
+ * and emit.c writes them out; this file knows nothing of YAML or of the
+ * profile schema.
  */
 #include "node.h"
 #include "util.h"
