@@ -53,6 +53,7 @@ enum option_id {
 	OPT_INTO,
 	OPT_ALLOW_HTTP,
 	OPT_BOOT_FETCH_URL,
+	OPT_MISSING,
 	OPT_LOCK,       /* fetch, lock: the lock file to use instead of the shipped one */
 	OPT_ALL,        /* fetch: every entry of the lock, without a profile */
 	OPT_CANARY,     /* inspect: a string to look for in every byte of the disk */

@@ -22,6 +22,8 @@ static const struct cli_option options[] = {
 	CLI_PROFILE_OPTIONS,
 	{"update", 0, NULL, "refresh hashes and sizes from upstream, reporting each change",
 	 OPT_UPDATE, NULL},
+	{"missing", 0, NULL, "with --update: fill only entries that have no sha256 yet", OPT_MISSING,
+	 NULL},
 	{"mirror", 0, "URL|DIR", "read checksum files from a mirror laid out like upstream",
 	 OPT_MIRROR, NULL},
 	{"allow-http", 0, NULL, "allow plain-HTTP URLs (a local mirror)", OPT_ALLOW_HTTP, NULL},
@@ -36,6 +38,7 @@ struct lock_args {
 	struct profile_args profile;
 	bool profile_given;
 	bool update;
+	bool missing;
 	bool json;
 	bool allow_http;
 	const char *mirror;
@@ -54,6 +57,9 @@ static int handle(int id, const char *arg, void *userdata)
 	switch (id) {
 	case OPT_UPDATE:
 		args->update = true;
+		return 0;
+	case OPT_MISSING:
+		args->missing = true;
 		return 0;
 	case OPT_JSON:
 		args->json = true;
@@ -223,14 +229,24 @@ static int update_image(struct lock_image *img, const struct fetch_opts *o)
 	return apply(label, &img->sha256, &img->size, hex, size);
 }
 
+/* True when the item already has a pin, which --missing leaves alone. */
+static bool item_pinned(const struct fetch_item *item)
+{
+	return item->artifact ? item->artifact->sha256 != NULL : item->image->sha256 != NULL;
+}
+
 static int update(struct lock *l, const char *path, const struct fetch_item *items, size_t n,
-		  const struct fetch_opts *o)
+		  const struct fetch_opts *o, bool missing_only)
 {
 	int changes = 0;
 
 	for (size_t i = 0; i < n; i++) {
+		int r;
+
+		if (missing_only && item_pinned(&items[i]))
+			continue;
 		/* The items point into l: update them in place. */
-		int r = items[i].artifact
+		r = items[i].artifact
 				? update_artifact((struct lock_artifact *)items[i].artifact, o)
 				: update_image((struct lock_image *)items[i].image, o);
 
@@ -296,9 +312,19 @@ static int run(const struct cli_command *self, int argc, char **argv)
 		ret = EXIT_ARTIFACT;
 		goto out;
 	}
+	/* A first-boot image fetches faasd itself, but its pin is baked in: lock it too. */
+	if (p && p->delivery == DELIVERY_FIRST_BOOT && p->faasd.version) {
+		const struct lock_artifact *a =
+			lock_find(l, COMPONENT_FAASD, p->faasd.version, arch_name(p->arch));
+
+		if (a) {
+			items = xrealloc(items, (n + 1) * sizeof(*items));
+			items[n++] = (struct fetch_item){.artifact = a};
+		}
+	}
 	o.mirror = args.mirror ? args.mirror : p ? p->artifacts_mirror : NULL;
 	o.allow_http = args.allow_http || (p && p->allow_http);
-	r = update(l, path, items, n, &o);
+	r = update(l, path, items, n, &o, args.missing);
 	if (r < 0)
 		ret = r == -EINTR ? EXIT_INTERRUPTED : EXIT_ARTIFACT;
 
@@ -317,7 +343,8 @@ const struct cli_command command_lock = {
 		       "fetches each entry's checksum file (and the signed SHA256SUMS of images), "
 		       "fills or refreshes sha256 and size, prints each change and rewrites the "
 		       "lock atomically, only if every entry succeeded. --profile limits it to "
-		       "what that profile needs. See docs/artifacts.md.",
+		       "what that profile needs; --missing leaves existing pins alone. See "
+		       "docs/artifacts.md.",
 	.options = options,
 	.run = run,
 };

@@ -260,6 +260,100 @@ int run_argv(char *const argv[], const struct run_opts *opts, char **ret_output)
 	return r;
 }
 
+/* Background programs from run_spawn(); a handful at most. */
+struct spawned {
+	pid_t pid;
+	bool exited;
+	int status;
+};
+
+static struct spawned spawned[8];
+
+static struct spawned *spawned_find(pid_t pid)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(spawned); i++)
+		if (spawned[i].pid == pid && pid > 0)
+			return &spawned[i];
+	return NULL;
+}
+
+static void spawn_child(char *const argv[], const struct run_opts *opts)
+{
+	const char *out = opts && opts->stdout_path ? opts->stdout_path : "/dev/null";
+	int in_fd, out_fd;
+
+	setpgid(0, 0);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+
+	in_fd = open("/dev/null", O_RDONLY);
+	out_fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (in_fd < 0 || out_fd < 0)
+		_exit(126);
+	dup2(in_fd, STDIN_FILENO);
+	dup2(out_fd, STDOUT_FILENO);
+	dup2(out_fd, STDERR_FILENO);
+
+	if (opts && opts->cwd && chdir(opts->cwd) < 0)
+		_exit(126);
+	for (char *const *e = opts ? opts->env : NULL; e && *e; e++)
+		putenv(*e);
+
+	execvp(argv[0], argv);
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+int run_spawn(char *const argv[], const struct run_opts *opts, int *ret_pid)
+{
+	struct spawned *slot = spawned_find(0);
+	pid_t pid;
+
+	for (size_t i = 0; !slot && i < ARRAY_SIZE(spawned); i++)
+		if (spawned[i].pid == 0)
+			slot = &spawned[i];
+	if (!slot)
+		return -EMFILE;
+
+	log_debug("starting '%s' in the background", argv[0]);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		spawn_child(argv, opts);
+
+	setpgid(pid, pid);
+	*slot = (struct spawned){.pid = pid};
+	*ret_pid = pid;
+	return 0;
+}
+
+bool run_running(int pid, int *ret_status)
+{
+	struct spawned *s = spawned_find(pid);
+
+	if (!s)
+		return false;
+	if (!s->exited && waitpid(pid, &s->status, WNOHANG) == pid)
+		s->exited = true;
+	if (s->exited && ret_status)
+		*ret_status = s->status;
+	return !s->exited;
+}
+
+void run_kill(int pid)
+{
+	struct spawned *s = spawned_find(pid);
+
+	if (!s)
+		return;
+	if (!s->exited)
+		kill_group(pid);
+	*s = (struct spawned){0};
+}
+
 void temp_register(const char *path)
 {
 	strv_push(&temporaries, path);
@@ -281,6 +375,11 @@ void temp_unregister(const char *path)
 void cleanup_temporaries(void)
 {
 	size_t n = strv_length(temporaries);
+
+	/* A program still running may hold a temporary open: end it first. */
+	for (size_t i = 0; i < ARRAY_SIZE(spawned); i++)
+		if (spawned[i].pid > 0)
+			run_kill(spawned[i].pid);
 
 	/* Newest first: a file inside a temporary directory goes before the directory. */
 	while (n-- > 0) {

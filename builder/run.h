@@ -34,6 +34,25 @@ int run_argv(char *const argv[], const struct run_opts *opts, char **ret_output)
 /* Like run_argv, but quiet on failure: returns the exit status (>= 0) or a negative errno. */
 int run_argv_status(char *const argv[], const struct run_opts *opts, char **ret_output);
 
+/*
+ * Starts argv[0] in the background, in its own process group, stdin from
+ * /dev/null and stdout+stderr appended to opts->stdout_path (/dev/null when
+ * NULL); cwd and env as for run_argv, timeout_sec and passthrough ignored.
+ * The group is remembered: run_kill() ends it, and cleanup_temporaries()
+ * ends any group still running, so that an interrupted run leaves no
+ * program behind. Returns 0 and the pid in *ret_pid, or a negative errno.
+ */
+int run_spawn(char *const argv[], const struct run_opts *opts, int *ret_pid);
+
+/*
+ * True while a program from run_spawn() runs. Once it has exited, returns
+ * false and, when ret_status is given, its wait status (as from waitpid).
+ */
+bool run_running(int pid, int *ret_status);
+
+/* Ends a program from run_spawn(): SIGTERM to its group, SIGKILL after 5 s; reaps it. */
+void run_kill(int pid);
+
 /* True when a program of that name is in PATH. */
 bool program_exists(const char *name);
 
