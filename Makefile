@@ -97,7 +97,11 @@ fixtures: deps faasd-image
 
 unit: $(UNIT_BINS)
 
-check: deps faasd-image unit fuzzers fixtures
+# The unit tests once more, built with ASan and UBSan (make check runs them).
+unit-sanitize:
+	$(MAKE) SANITIZE=1 unit
+
+check: deps faasd-image unit unit-sanitize fuzzers fixtures
 	BUILD=$(BUILD) sh tests/run.sh
 
 # One named test: make check-one T=t10-render-schema
@@ -132,5 +136,5 @@ install: faasd-image
 clean:
 	rm -rf build faasd-image
 
-.PHONY: FORCE all deps fixtures unit fuzzers fuzz-bins check check-one image cloud-config fuzz bench format-check \
+.PHONY: FORCE all deps fixtures unit unit-sanitize fuzzers fuzz-bins check check-one image cloud-config fuzz bench format-check \
 	install clean

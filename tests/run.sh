@@ -47,6 +47,15 @@ for t in "$top/$build"/tests/test-*; do
 	run_one "$(basename "$t")" "$t"
 done
 
+# The same unit tests built with ASan and UBSan, when that flavour is built.
+if [ "$build" != build/sanitize ]; then
+	for t in "$top"/build/sanitize/tests/test-*; do
+		[ -x "$t" ] || continue
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+			run_one "sanitize-$(basename "$t")" "$t"
+	done
+fi
+
 for t in "$top"/tests/integration/t*.sh; do
 	[ -f "$t" ] || continue
 	run_one "$(basename "$t" .sh)" sh "$t"
