@@ -12,7 +12,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const names[] = {"faasd", "runc.amd64", "noble-server-cloudimg-amd64.img"};
+	static const char *const names[] = {
+		"faasd",
+		"runc.amd64",
+		"noble-server-cloudimg-amd64.img",
+	};
 	char hex[SHA256_HEX_LEN + 1];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
