@@ -128,6 +128,9 @@ static void plan_base(struct plan *p, const struct profile *prof)
 		strv_push(&p->base.packages, "containernetworking-plugins");
 	if (!str_empty(prof->locale) && !streq(prof->locale, "C.UTF-8"))
 		strv_push(&p->base.packages, "locales");
+	/* cloud-init's timezone module needs the zone's file in the image. */
+	if (!str_empty(prof->timezone) && !streq(prof->timezone, "UTC"))
+		strv_push(&p->base.packages, "tzdata");
 	if (board_is_rpi(prof->board))
 		for (const char *const *pkg = board_rpi_packages(prof->board); pkg && *pkg; pkg++)
 			strv_push(&p->base.packages, *pkg);
