@@ -55,7 +55,11 @@ static int convert_end(char *tmp, const char *out, int r)
 
 static int convert_run(char *const argv[], const char *stdout_path)
 {
-	static char *const env[] = {"LC_ALL=C", NULL};
+	/*
+	 * A name without '=' makes glibc's putenv() remove it: mksquashfs refuses
+	 * SOURCE_DATE_EPOCH together with -mkfs-time/-all-time, which say the same.
+	 */
+	static char *const env[] = {"LC_ALL=C", "SOURCE_DATE_EPOCH", NULL};
 	struct run_opts opts = {.env = env, .stdout_path = stdout_path};
 
 	return run_argv(argv, &opts, NULL);

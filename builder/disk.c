@@ -958,9 +958,8 @@ int disk_assemble(const struct disk_spec *spec)
 	a.disk = temp_name_for(spec->output);
 	assembly_env(&a);
 
+	/* Interrupted: main says so once, for the whole run. */
 	r = assemble_steps(&a);
-	if (r == -EINTR)
-		log_error("interrupted: '%s' was not written", spec->output);
 	if (r < 0) {
 		remove_tree(a.disk);
 		temp_unregister(a.disk);

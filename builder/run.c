@@ -99,6 +99,8 @@ static void child_exec(char *const argv[], const struct run_opts *opts, int out_
 
 	if (opts && opts->cwd && chdir(opts->cwd) < 0)
 		_exit(126);
+	/* mtools and friends stamp local time into what they write: never the host's zone. */
+	putenv("TZ=UTC");
 	for (char *const *e = opts ? opts->env : NULL; e && *e; e++)
 		putenv(*e);
 
