@@ -49,7 +49,8 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv,
 
 	opts = all_options(cmd, &n);
 	longs = xcalloc(n + 1, sizeof(*longs));
-	strbuf_adds(&shorts, "+:");
+	/* Options may follow operands ("test IMAGE --machine raspi3b"): let getopt permute. */
+	strbuf_adds(&shorts, ":");
 	for (size_t i = 0; i < n; i++) {
 		longs[i].name = opts[i].long_name;
 		longs[i].has_arg = opts[i].arg ? required_argument : no_argument;
