@@ -16,6 +16,7 @@
 #include <sys/utsname.h>
 
 #include "base-bootstrap.h"
+#include "base-image.h"
 #include "board-rpi.h"
 #include "build.h"
 #include "convert.h"
@@ -47,6 +48,11 @@ struct build_ctx {
 	char *boot; /* Raspberry Pi: the files of the boot partition, inside work */
 	char *raw;  /* the assembled raw disk */
 	bool raw_is_temporary; /* not an output: removed at the end */
+	/* Cloud image base: the verified image in the cache, the customized working copy
+	 * while open, and the finished disk (a registered temporary) that convert reads. */
+	char *image;
+	struct base_image *bi;
+	char *disk;
 	struct pending *pending;
 	size_t n_pending;
 };
@@ -104,8 +110,114 @@ static int stage_fetch(struct build_ctx *c)
 		else
 			fetched++;
 	}
+	if (c->plan->base.image) {
+		bool was_cached = false;
+		int r;
+
+		if (interrupted())
+			return -EINTR;
+		r = fetch_image(c->plan->base.image, &fo, &c->image, &was_cached);
+		if (r < 0)
+			return r;
+		if (was_cached)
+			cached++;
+		else
+			fetched++;
+	}
 	log_info("%zu artifacts verified (%zu downloaded, %zu from the cache)", fetched + cached,
 		 fetched, cached);
+	return 0;
+}
+
+static int compare_packages(const void *a, const void *b)
+{
+	return strcmp(((const struct package *)a)->name, ((const struct package *)b)->name);
+}
+
+/* The value of the field at line (after "Name:"), up to the end of the line. */
+static char *dpkg_field(const char *line, const char *end)
+{
+	while (line < end && (*line == ' ' || *line == '\t'))
+		line++;
+	return xstrndup(line, end - line);
+}
+
+/*
+ * The installed packages of a dpkg status file (text, NUL-terminated),
+ * sorted by name, appended to *ret. Stanzas whose Status is not
+ * "install ok installed" are left out.
+ */
+static void parse_dpkg_status(const char *text, struct package_list *ret)
+{
+	struct package cur = {0};
+	bool installed = false;
+	const char *line = text;
+
+	for (;;) {
+		const char *end = strchrnul(line, '\n');
+
+		if (end == line) { /* a blank line or the end: the stanza is over */
+			if (installed && cur.name) {
+				size_t size = (ret->n + 1) * sizeof(*ret->items);
+
+				ret->items = xrealloc(ret->items, size);
+				ret->items[ret->n++] = cur;
+			} else {
+				free(cur.name);
+				free(cur.version);
+				free(cur.arch);
+			}
+			cur = (struct package){0};
+			installed = false;
+		} else if (!strncmp(line, "Package:", 8) && !cur.name) {
+			cur.name = dpkg_field(line + 8, end);
+		} else if (!strncmp(line, "Version:", 8) && !cur.version) {
+			cur.version = dpkg_field(line + 8, end);
+		} else if (!strncmp(line, "Architecture:", 13) && !cur.arch) {
+			cur.arch = dpkg_field(line + 13, end);
+		} else if (!strncmp(line, "Status:", 7)) {
+			_cleanup_free_ char *st = dpkg_field(line + 7, end);
+
+			installed = streq(st, "install ok installed");
+		}
+		if (!*end && end == line)
+			break;
+		line = *end ? end + 1 : end;
+	}
+	if (ret->n)
+		qsort(ret->items, ret->n, sizeof(*ret->items), compare_packages);
+}
+
+#define DPKG_STATUS_MAX (64u << 20)
+
+/* Cloud image base: a verified copy of the image, opened, its packages read for the manifest. */
+static int stage_base_image(struct build_ctx *c)
+{
+	/* Not the output's name: convert writes the qcow2 output from this copy. */
+	_cleanup_free_ char *work_path = xasprintf("%s/%s.work.qcow2", c->plan->out_dir,
+						   c->plan->name);
+	_cleanup_free_ char *status = NULL;
+	struct base_image_opts o = {
+		.image = c->image,
+		.work_path = work_path,
+		.arch = c->plan->profile->arch,
+		.disk_size = c->plan->profile->disk_size,
+	};
+	size_t len = 0;
+	int r;
+
+	r = base_image_open(&o, &c->bi);
+	if (r < 0)
+		return r;
+	r = rootfs_read_file(base_image_rootfs(c->bi), "/var/lib/dpkg/status", DPKG_STATUS_MAX,
+			     &status, &len);
+	if (r < 0)
+		log_warn("cannot read the image's dpkg status: %s; the manifest lists no packages",
+			 strerror(-r));
+	else
+		parse_dpkg_status(status, &c->report->packages);
+	log_info("base image %s (%s) of %zu packages, sha256 %.16s...", c->plan->base.image->name,
+		 c->plan->base.image->arch, c->report->packages.n, c->plan->base.image->sha256);
 	return 0;
 }
 
@@ -115,6 +227,8 @@ static int stage_base(struct build_ctx *c)
 	struct bootstrap_result res;
 	int r;
 
+	if (c->plan->base.image)
+		return stage_base_image(c);
 	c->root = temp_name_for(name);
 	r = bootstrap_base(c->plan, c->root, &res);
 	if (r < 0)
@@ -132,7 +246,8 @@ static int stage_base(struct build_ctx *c)
 static int stage_stack(struct build_ctx *c)
 {
 	_cleanup_free_ char *name = path_join(c->plan->out_dir, "work");
-	_cleanup_(rootfs_freep) struct rootfs *fs = NULL;
+	_cleanup_(rootfs_freep) struct rootfs *dir_fs = NULL;
+	struct rootfs *fs;
 	int r;
 
 	c->work = temp_name_for(name);
@@ -141,9 +256,15 @@ static int stage_stack(struct build_ctx *c)
 	if (r < 0)
 		return log_error_errno(r, "cannot make '%s': %s", c->work, strerror(-r));
 
-	r = rootfs_dir_open(c->root, &fs);
-	if (r < 0)
-		return log_error_errno(r, "cannot open the tree '%s': %s", c->root, strerror(-r));
+	if (c->bi) {
+		fs = base_image_rootfs(c->bi); /* the image's, owned by c->bi */
+	} else {
+		r = rootfs_dir_open(c->root, &dir_fs);
+		if (r < 0)
+			return log_error_errno(r, "cannot open the tree '%s': %s", c->root,
+					       strerror(-r));
+		fs = dir_fs;
+	}
 	r = stack_lay(c->plan, fs, c->work);
 	if (r < 0)
 		return r;
@@ -175,6 +296,26 @@ static char *absolute(const char *path)
 	return realpath(path, buf) ? xstrdup(buf) : xstrdup(path);
 }
 
+/*
+ * Cloud image base: the image cleans its per-instance state, checks itself
+ * for secrets and build-host traces (refusing with -EBADMSG, the findings
+ * logged) and closes; its finished disk is what convert reads.
+ */
+static int finish_base_image(struct build_ctx *c, const struct hygiene_opts *ho)
+{
+	int r = base_image_finish(c->bi, ho, &c->disk);
+
+	base_image_free(c->bi);
+	c->bi = NULL;
+	if (r < 0)
+		return r == -EBADMSG ? log_error_errno(-EPERM, "the image would carry per-instance "
+						       "or build-host state")
+				     : r;
+	log_info("per-instance state removed; no private keys, host keys, machine id, cloud "
+		 "state, secrets, histories, logs or build-host traces");
+	return 0;
+}
+
 static int stage_hygiene(struct build_ctx *c)
 {
 	_cleanup_strv_free_ char **host_paths = NULL;
@@ -194,6 +335,8 @@ static int stage_hygiene(struct build_ctx *c)
 	ho.user_name = !str_empty(sudo_user) ? sudo_user : pw ? pw->pw_name : NULL;
 	ho.host_name = uname(&u) == 0 ? u.nodename : NULL;
 
+	if (c->bi)
+		return finish_base_image(c, &ho);
 	r = hygiene_check_dir(c->root, &ho, &rep);
 	if (r < 0)
 		return log_error_errno(r, "cannot check the tree '%s': %s", c->root, strerror(-r));
@@ -267,12 +410,39 @@ static const struct plan_output *output_named(const struct plan *plan, enum outp
 	return NULL;
 }
 
+/* The finished cloud-image disk (qcow2) to out as format; compress: zstd clusters. */
+static int convert_disk(const char *disk, const char *out, const char *format, bool compress)
+{
+	char *plain[] = {"qemu-img", "convert", "-q", "-f", "qcow2", "-O", (char *)format,
+			 (char *)disk, (char *)out, NULL};
+	char *zstd[] = {"qemu-img", "convert", "-q", "-f", "qcow2", "-O", (char *)format, "-c",
+			"-o", "compression_type=zstd", (char *)disk, (char *)out, NULL};
+	/* run_argv logs the command and its output on failure. */
+	return run_argv(compress ? zstd : plain, NULL, NULL);
+}
+
+/* Cloud image base: the outputs come from the finished disk, not from a raw assembly. */
+static int convert_from_disk(struct build_ctx *c)
+{
+	const struct plan_output *o = plan_output_find(c->plan, OUTPUT_QCOW2);
+	int r = 0;
+
+	if (o)
+		r = convert_disk(c->disk, pending_add(c, o->name), "qcow2", true);
+	o = plan_output_find(c->plan, OUTPUT_RAW);
+	if (r == 0 && o && !interrupted())
+		r = convert_disk(c->disk, pending_add(c, o->name), "raw", false);
+	return r;
+}
+
 static int stage_convert(struct build_ctx *c)
 {
 	const struct plan *plan = c->plan;
 	const struct plan_output *o;
 	int r = 0;
 
+	if (c->disk)
+		return convert_from_disk(c);
 	o = plan_output_find(plan, OUTPUT_QCOW2);
 	if (o)
 		r = convert_qcow2(c->raw, pending_add(c, o->name), true);
@@ -379,6 +549,13 @@ static void ctx_release(struct build_ctx *c)
 		unlink(c->raw);
 		temp_unregister(c->raw);
 	}
+	base_image_free(c->bi);
+	if (c->disk) {
+		unlink(c->disk);
+		temp_unregister(c->disk);
+	}
+	free(c->image);
+	free(c->disk);
 	free(c->root);
 	free(c->work);
 	free(c->boot);
@@ -418,6 +595,9 @@ int build_run(struct plan *plan, const struct build_opts *opts, struct build_rep
 		char took[32];
 
 		if (!plan->needs_image && s >= STAGE_FETCH && s <= STAGE_CONVERT)
+			continue;
+		/* A cloud image is its own disk: nothing to assemble. */
+		if (plan->base.image && s == STAGE_ASSEMBLE)
 			continue;
 
 		if (interrupted()) {

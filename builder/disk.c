@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "disk.h"
 #include "log.h"
@@ -721,6 +722,15 @@ static int esp_fill(const struct assembly *a)
 	return r;
 }
 
+/* The file system holding path (the disk file) is full: mke2fs's ENOSPC was the host's. */
+static bool host_out_of_space(const char *output, const char *path)
+{
+	struct statvfs st;
+
+	return output && strstr(output, "No space left on device") && statvfs(path, &st) == 0 &&
+	       (uint64_t)st.f_bavail * st.f_frsize < (64u << 20);
+}
+
 static bool mke2fs_out_of_space(const char *output)
 {
 	return output && (strstr(output, "Could not allocate") || strstr(output, "No space left") ||
@@ -759,6 +769,9 @@ static int ext4_make(const struct assembly *a)
 	r = run_argv_status(argv, &opts, &output);
 	if (r == 0)
 		return 0;
+	if (r > 0 && host_out_of_space(output, a->disk))
+		return log_error_errno(-ENOSPC, "cannot write '%s': No space left on device",
+				       a->disk);
 	if (r > 0 && mke2fs_out_of_space(output))
 		return log_error_errno(-ENOSPC, "root tree '%s' does not fit in the %s root "
 				       "partition: mke2fs ran out of space; make disk_size larger",
