@@ -46,9 +46,16 @@ const char *data_dir(void)
 	self = self_dir();
 	if (self) {
 		_cleanup_free_ char *probe = path_join(self, "profiles/qemu.yaml");
+		_cleanup_free_ char *installed = path_join(self, "../share/faasd-image");
+		_cleanup_free_ char *installed_probe = path_join(installed, "profiles/qemu.yaml");
 
+		/* Run from the source tree. */
 		if (file_exists(probe))
 			return data_dir_cached = TAKE_PTR(self);
+		/* Installed as PREFIX/bin/faasd-image: PREFIX/share/faasd-image, wherever
+		 * PREFIX (and DESTDIR) put it. */
+		if (file_exists(installed_probe))
+			return data_dir_cached = TAKE_PTR(installed);
 	}
 	return data_dir_cached = xstrdup(DATADIR);
 }

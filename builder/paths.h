@@ -8,7 +8,8 @@
 #define FAASD_IMAGE_PATHS_H
 
 /* FAASD_IMAGE_DATADIR, else the directory of the running binary if it holds
- * profiles/, else the compiled-in DATADIR. Static string. */
+ * profiles/ (the source tree), else BINDIR/../share/faasd-image if it exists
+ * (an install, relocatable), else the compiled-in DATADIR. Static string. */
 const char *data_dir(void);
 
 /* data_dir() + "/" + rel. Caller frees. */
