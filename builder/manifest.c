@@ -230,7 +230,7 @@ static struct node *manifest_tree(const struct plan *plan, const struct package_
 	node_map_set(profile, "settings", settings);
 	node_map_set(tool, "name", json_string("faasd-image"));
 	node_map_set(tool, "version", json_string(VERSION));
-	node_map_set(base, "kind", json_string("bootstrap"));
+	node_map_set(base, "kind", json_string(base_kind_name(plan->base.kind)));
 	node_map_set(base, "suite", json_string(plan->base.suite));
 	node_map_set(base, "arch", json_string(plan->base.arch));
 	node_map_set(base, "variant", json_string(plan->base.variant));

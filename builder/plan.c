@@ -303,11 +303,14 @@ static void plan_system(struct plan *p, const struct profile *prof)
 		add_text(p, "/etc/modules-load.d/faasd.conf", 0644, modules_text(prof));
 	add_text(p, "/etc/cloud/cloud.cfg.d/90-faasd-image.cfg", 0644, cloud_cfg_text(prof));
 	add_text(p, "/etc/hostname", 0644, xstrdup("localhost\n"));
-	add_template(p, "/etc/systemd/network/90-faasd-image-dhcp.network", 0644,
-		     "units/90-faasd-image-dhcp.network");
-	add_unit(p, "systemd-networkd.service");
-	add_unit(p, "systemd-networkd-wait-online.service");
-	add_unit(p, "systemd-resolved.service");
+	/* A cloud image brings its own network set-up, which cloud-init renders for it. */
+	if (prof->base.kind != BASE_CLOUD_IMAGE) {
+		add_template(p, "/etc/systemd/network/90-faasd-image-dhcp.network", 0644,
+			     "units/90-faasd-image-dhcp.network");
+		add_unit(p, "systemd-networkd.service");
+		add_unit(p, "systemd-networkd-wait-online.service");
+		add_unit(p, "systemd-resolved.service");
+	}
 	add_template(p, "/usr/libexec/faasd-image/report-status", 0755, "report-status.sh");
 	add_template(p, "/etc/systemd/system/faasd-image-status.service", 0644,
 		     "faasd-image-status.service");
@@ -369,6 +372,41 @@ static int plan_epoch(struct plan *p, const struct profile *prof, const char *en
 	return 0;
 }
 
+/*
+ * A cloud image base: the lock's image entry of the profile's arch. The
+ * disk is the image itself, customized through libguestfs, so only disk
+ * outputs of a generic machine can come of it: a squashfs needs a tree
+ * on the host, and a Raspberry Pi SD image its own partition layout.
+ */
+static int plan_cloud_image(struct plan *p, const struct profile *prof, const char *arch)
+{
+	const unsigned not_from_image = OUTPUT_SQUASHFS | OUTPUT_IMG | OUTPUT_IMG_XZ;
+
+	if (prof->base.kind != BASE_CLOUD_IMAGE)
+		return 0;
+	if (prof->outputs & not_from_image)
+		return log_error_errno(-EINVAL, "profile '%s': outputs %s cannot be made from a "
+				       "cloud image base (customized in place through libguestfs, "
+				       "there is no tree to pack); use qcow2 or raw, or base.kind "
+				       "bootstrap", prof->name,
+				       prof->outputs & OUTPUT_SQUASHFS ? "squashfs" : "img");
+	if (board_is_rpi(prof->board))
+		return log_error_errno(-EINVAL, "profile '%s': board %s needs base.kind bootstrap, "
+				       "a cloud image base is for generic machines", prof->name,
+				       board_name(prof->board));
+	p->base.image = prof->base.image ? lock_find_image(p->lock, prof->base.image, arch)
+					 : NULL;
+	if (!p->base.image)
+		return log_error_errno(-ENOENT, "the lock '%s' has no image '%s %s'",
+				       p->lock->path, prof->base.image ? prof->base.image
+								       : "(none named)", arch);
+	if (!p->base.image->sha256)
+		return log_error_errno(-ENOKEY, "the lock '%s': image '%s %s' has no sha256; run "
+				       "'faasd-image lock --update'", p->lock->path,
+				       p->base.image->name, arch);
+	return 0;
+}
+
 int plan_make(const struct profile *profile, const struct lock *lock, const char *out_root,
 	      const char *env_source_date_epoch, struct plan **ret)
 {
@@ -381,16 +419,10 @@ int plan_make(const struct profile *profile, const struct lock *lock, const char
 	p->name = xstrdup(profile->name);
 	p->out_dir = path_join(out_root, profile->name);
 
-	if (profile->base.kind == BASE_CLOUD_IMAGE) {
-		/* TODO(bake): cloud image bases; now: refused; until: base-image.c is wired */
-		plan_free(p);
-		return log_error_errno(-EINVAL, "profile '%s': a cloud image base is not "
-				       "supported by the bake yet; use base.kind bootstrap",
-				       profile->name);
-	}
-
 	plan_base(p, profile);
-	r = plan_epoch(p, profile, env_source_date_epoch);
+	r = plan_cloud_image(p, profile, arch);
+	if (r == 0)
+		r = plan_epoch(p, profile, env_source_date_epoch);
 	if (r == 0)
 		r = plan_containerd(p, profile, arch);
 	if (r == 0)
@@ -502,14 +534,22 @@ void plan_format_text(const struct plan *p, struct strbuf *out)
 	if (!p->needs_image)
 		strbuf_adds(out, "image        none: user-data only, installing the stack at first "
 				 "boot (the base and files below are not built)\n");
-	strbuf_addf(out, "base         mmdebstrap %s %s, variant %s, components ",
-		    p->base.suite, p->base.arch, p->base.variant);
-	for (char **c = p->base.components; *c; c++)
-		strbuf_addf(out, "%s%s", *c, c[1] ? "," : "");
-	strbuf_addf(out, ", mirror %s\n", p->base.mirror ? p->base.mirror : "(mmdebstrap default)");
-	strbuf_adds(out, "packages    ");
-	for (char **pkg = p->base.packages; *pkg; pkg++)
-		strbuf_addf(out, " %s", *pkg);
+	if (p->base.image) {
+		strbuf_addf(out, "base         cloud image %s %s, %s, sha256 %s\n",
+			    p->base.image->name, p->base.image->arch, p->base.image->url,
+			    p->base.image->sha256);
+		strbuf_adds(out, "packages     the image's own (none added)");
+	} else {
+		strbuf_addf(out, "base         mmdebstrap %s %s, variant %s, components ",
+			    p->base.suite, p->base.arch, p->base.variant);
+		for (char **c = p->base.components; *c; c++)
+			strbuf_addf(out, "%s%s", *c, c[1] ? "," : "");
+		strbuf_addf(out, ", mirror %s\n",
+			    p->base.mirror ? p->base.mirror : "(mmdebstrap default)");
+		strbuf_adds(out, "packages    ");
+		for (char **pkg = p->base.packages; *pkg; pkg++)
+			strbuf_addf(out, " %s", *pkg);
+	}
 	strbuf_adds(out, "\nartifacts\n");
 	for (size_t i = 0; i < p->n_artifacts; i++) {
 		const struct lock_artifact *a = p->artifacts[i].lock;
@@ -540,6 +580,14 @@ static struct node *plan_json_base(const struct plan *p)
 {
 	struct node *base = node_new_map();
 
+	if (p->base.image) {
+		node_map_set(base, "kind", json_string("cloud-image"));
+		node_map_set(base, "image", json_string(p->base.image->name));
+		node_map_set(base, "arch", json_string(p->base.image->arch));
+		node_map_set(base, "url", json_string(p->base.image->url));
+		node_map_set(base, "sha256", json_string(p->base.image->sha256));
+		return base;
+	}
 	node_map_set(base, "kind", json_string("bootstrap"));
 	node_map_set(base, "suite", json_string(p->base.suite));
 	node_map_set(base, "arch", json_string(p->base.arch));
@@ -591,6 +639,17 @@ struct node *plan_json_artifacts(const struct plan *p)
 		node_map_set(m, "url", json_string(a->url));
 		node_map_set(m, "sha256", json_string(a->sha256));
 		node_map_set(m, "baked", json_boolean(p->artifacts[i].baked));
+		node_seq_append(list, m);
+	}
+	if (p->base.image) {
+		struct node *m = node_new_map();
+
+		node_map_set(m, "component", json_string("base-image"));
+		node_map_set(m, "version", json_string(p->base.image->name));
+		node_map_set(m, "arch", json_string(p->base.image->arch));
+		node_map_set(m, "url", json_string(p->base.image->url));
+		node_map_set(m, "sha256", json_string(p->base.image->sha256));
+		node_map_set(m, "baked", json_boolean(true));
 		node_seq_append(list, m);
 	}
 	return list;
