@@ -174,8 +174,9 @@ const struct cli_command command_build = {
 	.args = NULL,
 	.summary = "Build the outputs of a profile: qcow2, raw, SD image, squashfs, user-data, "
 		   "seed.",
-	.description = "Bootstraps a Debian root tree (cached), lays the faasd stack onto it, "
-		       "checks it for secrets, assembles and converts the disk, and writes "
+	.description = "Bootstraps a Debian root tree (cached) or opens a published cloud image, "
+		       "lays the faasd stack onto it, checks it for secrets, assembles and "
+		       "converts the disk, and writes "
 		       "manifest.json and SHA256SUMS beside the outputs in OUT/PROFILE/. "
 		       "Outputs replace the previous ones only when the whole build succeeded.",
 	.options = options,
