@@ -125,21 +125,12 @@ static bool path_valid(const char *s)
 	return true;
 }
 
+/* A lock number: decimal, without leading zeros, so that each has one spelling. */
 static int parse_u64(const char *s, uint64_t *ret)
 {
-	uint64_t v = 0;
-
-	if (!*s || (s[0] == '0' && s[1]))
+	if (s[0] == '0' && s[1])
 		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		if (v > (UINT64_MAX - 9) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*ret = v;
-	return 0;
+	return parse_uint64(s, ret);
 }
 
 /* Splits a line in place on runs of blanks. */

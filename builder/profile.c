@@ -308,22 +308,6 @@ static int parse_bool(const struct node *n, bool *ret)
 	return -EINVAL;
 }
 
-static int parse_uint(const char *s, uint64_t *ret)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		if (v > (UINT64_MAX - 9) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*ret = v;
-	return 0;
-}
 
 static void map_remove(struct node *map, size_t i)
 {
@@ -559,7 +543,7 @@ static int validate_value(const struct schema_key *k, const struct node *n, cons
 		}
 		return fail_at(n, key, "expected true or false, found %s", kind_phrase(n));
 	case KEY_INT:
-		if (n->kind == NODE_SCALAR && parse_uint(n->value, &u) == 0 &&
+		if (n->kind == NODE_SCALAR && parse_uint64(n->value, &u) == 0 &&
 		    strlen(n->value) == n->value_len)
 			return 0;
 		return fail_at(n, key, "expected a non-negative whole number, found %s",
@@ -1080,7 +1064,7 @@ static int set_in(struct assignment *a, struct node *cur, char **parts, size_t n
 
 	if (cur->kind == NODE_MAP)
 		return set_in_map(a, cur, parts, n, value);
-	if (cur->kind != NODE_SEQ || parse_uint(parts[0], &index) < 0)
+	if (cur->kind != NODE_SEQ || parse_uint64(parts[0], &index) < 0)
 		return fail_at(a->anchor, a->key, "is a single value; '%s' cannot go below it",
 			       parts[0]);
 	if (index > cur->n)
@@ -1383,7 +1367,7 @@ static void fill_kernel(struct profile *p, const struct node *t)
 	}
 	p->modules = get_strv(node_map_get(t, "modules"));
 	if (epoch)
-		parse_uint(epoch, &p->source_date_epoch);
+		parse_uint64(epoch, &p->source_date_epoch);
 }
 
 static void fill_profile(struct profile *p, const struct node *t)
@@ -1657,7 +1641,7 @@ bool profile_key_is_secret(const char *key)
 	uint64_t index;
 
 	for (part = strtok_r(copy, ".", &save); part; part = strtok_r(NULL, ".", &save))
-		path_append(&path, part, parse_uint(part, &index) == 0);
+		path_append(&path, part, parse_uint64(part, &index) == 0);
 	k = schema_find(path);
 	return k && (k->flags & KEY_SECRET);
 }

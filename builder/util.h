@@ -132,6 +132,9 @@ bool dir_exists(const char *path);
 /* "a" + "/" + "b", without doubling the slash. */
 char *path_join(const char *a, const char *b);
 
+/* Parses a decimal number: digits only, no sign, no blanks; -ERANGE on overflow. */
+int parse_uint64(const char *s, uint64_t *ret);
+
 /* Parses "4G", "512M", "100K", "1073741824" (powers of 1024). */
 int parse_size(const char *s, uint64_t *ret);
 
